@@ -1,0 +1,2 @@
+"""archforge: plan, build, inspect and verify CUDA kernel wheels."""
+__version__ = "0.1.0"
