@@ -1,0 +1,5 @@
+import sys
+
+from archforge.cli import main
+
+sys.exit(main())
