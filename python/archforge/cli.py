@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from archforge import __version__, commands
 from archforge.errors import ArchforgeError
@@ -38,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except ArchforgeError as exc:
-        err.print(f"[bold red]archforge {args.command}: error:[/] {exc}", markup=True)
+        err.print(f"[bold red]archforge {args.command}: error:[/] {escape(str(exc))}")
         return exc.exit_code
     except KeyboardInterrupt:
         err.print(f"archforge {args.command}: interrupted")
