@@ -26,7 +26,7 @@ def tests(session: nox.Session) -> None:
     """Run the test suite (unit, nvcc compile, CMake and, where an engine runs, Docker tests)."""
     _install_archforge(session, "test")
     session.install(TEST_TORCH, "nvidia-cuda-cuobjdump")
-    session.run("pytest", "-n", "2", "--durations=15", *session.posargs)
+    session.run("pytest", "--durations=15", *session.posargs)
 
 
 @nox.session(python=PYTHON)
