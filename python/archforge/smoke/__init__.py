@@ -1,0 +1,1 @@
+"""On-device smoke tests: what a device must run, and proof that it does."""
