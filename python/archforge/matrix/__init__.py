@@ -1,0 +1,1 @@
+"""Matrix builds: many arch lists, each (source file, target) compile unit done once."""
