@@ -130,7 +130,7 @@ def test_cmake_reads_the_plan(tmp_path: Path) -> None:
     out = subprocess.run(["cmake", "-P", str(script)], capture_output=True, text=True, check=True).stderr
     lines = {line.split("|")[0]: line.split("|")[1:] for line in out.splitlines() if "|" in line}
     assert lines["nvfp4_quant"] == ["2", "12.0f;12.1a", "ENABLE_NVFP4_SM120"]
-    assert lines["activation"] == ["5", "8.9+PTX;9.0a;12.0f;12.1+PTX;12.1a", "ENABLE_ACTIVATION"]
+    assert lines["activation"] == ["5", "8.9+PTX;9.0a;12.0f;12.1a;compute_121", "ENABLE_ACTIVATION"]
     assert "device 12.1:" in out
 
 

@@ -31,7 +31,7 @@ SCALED_MM_13 = reqs("9.0a;12.0f")
 
 def pick(r: tuple[Requirement, ...], arch_list: str, cuda: str, *, ptx: bool = False) -> str:
     sel = select_targets(r, ArchList.parse(arch_list), CUDA[cuda], family="f", forward_ptx=ptx)
-    return str(sel.arch_list) if sel.arch_list else ""
+    return sel.describe()
 
 
 # (name, requirements, requested, cuda, expected targets)
@@ -70,7 +70,9 @@ def test_scenario(name: str, r: tuple[Requirement, ...], requested: str, cuda: s
 
 
 def test_forward_ptx_is_plain_and_newest() -> None:
-    assert pick(minimum("7.5"), "8.0;9.0a", "13.0", ptx=True) == "8.0;9.0+PTX;9.0a"
+    assert pick(minimum("7.5"), "8.0;9.0a", "13.0", ptx=True) == "8.0;9.0a;compute_90"
+    # nvcc 13.0 refuses sm_120 beside sm_120f: the forward PTX goes alone.
+    assert pick(minimum("7.5"), "9.0a;12.0f", "13.0", ptx=True) == "9.0a;12.0f;compute_120"
     assert pick(minimum("7.5"), "8.9;12.0", "13.0", ptx=True) == "8.9;12.0+PTX"
     # PTX of an a/f target would not JIT on later GPUs, so plain PTX is added.
     sel = select_targets(minimum("7.5"), ArchList.parse("12.1a"), CUDA["13.0"], family="a", forward_ptx=True)

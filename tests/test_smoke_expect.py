@@ -60,12 +60,12 @@ CASES = [
         {"activation": "sm_120f", "fp8_quant": "sm_120f", "nvfp4_quant": "sm_120f", "fp8_marlin": "sm_120f"},
     ),
     # An arch-specific 12.0a wheel (CUDA 12.9) on DGX Spark: nothing arch-specific loads;
-    # activation's plain forward-compat entry (12.0+PTX) does, binary-compatibly.
+    # activation's forward-compat PTX does, by JIT.
     (
         "12.0a",
         "12.1",
         {
-            "activation": "sm_120",
+            "activation": "compute_120",
             "fp8_quant": "clear-error",
             "nvfp4_quant": "clear-error",
             "fp8_marlin": "clear-error",

@@ -36,7 +36,9 @@ __all__ = [
     "Target",
     "Variant",
     "best_load",
+    "gencode_flags",
     "load_kind",
+    "target_entries",
     "why_not",
 ]
 
@@ -270,6 +272,29 @@ class ArchList:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+def _lone_ptx(targets: Iterable[Target]) -> tuple[list[Target], list[Target]]:
+    """Split targets into those an arch list can say and PTX that has no SASS twin."""
+    targets = list(targets)
+    sass = {t for t in targets if t.kind is CodeKind.SASS}
+    lone = sorted(t for t in targets if t.kind is CodeKind.PTX and t.with_kind(CodeKind.SASS) not in sass)
+    return [t for t in targets if t not in lone], lone
+
+
+def target_entries(targets: Iterable[Target]) -> tuple[str, ...]:
+    """Arch-list entries (``12.0f``, ``8.9+PTX``) for the targets, then PTX-only targets by
+    name (``compute_120``), which arch-list syntax cannot express."""
+    paired, lone = _lone_ptx(targets)
+    entries = ArchList.from_targets(paired).entries if paired else ()
+    return tuple(str(e) for e in entries) + tuple(t.name for t in lone)
+
+
+def gencode_flags(targets: Iterable[Target]) -> list[str]:
+    """nvcc ``-gencode`` flags embedding exactly ``targets``."""
+    paired, lone = _lone_ptx(targets)
+    flags = ArchList.from_targets(paired).nvcc_flags() if paired else []
+    return flags + [f"-gencode=arch={t.name},code={t.name}" for t in lone]
 
 
 def parse_target_list(text: str) -> tuple[Target, ...]:

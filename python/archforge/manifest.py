@@ -31,6 +31,8 @@ _FAMILY_KEYS = {
     "description",
     "sources",
     "ops",
+    "kernels",
+    "per_target_kernels",
     "release",
     "forward_ptx",
     "defines",
@@ -57,6 +59,10 @@ class Family:
     description: str
     sources: tuple[str, ...]
     ops: tuple[str, ...]
+    kernels: tuple[str, ...]
+    """Qualified-name prefixes of the family's CUDA kernels, for verify and smoke."""
+    per_target_kernels: bool
+    """Code-generated: one kernel instantiation per target (a device needs just one)."""
     release: bool
     enabled: bool
     forward_ptx: bool
@@ -143,6 +149,8 @@ def _parse_family(name: str, raw: object) -> Family:
         description=str(raw.get("description", "")),
         sources=_str_list(f"{where}.sources", raw.get("sources", [])),
         ops=_str_list(f"{where}.ops", raw.get("ops", [])),
+        kernels=_str_list(f"{where}.kernels", raw.get("kernels", [])),
+        per_target_kernels=bool(raw.get("per_target_kernels", False)),
         release=bool(raw.get("release", False)),
         enabled=bool(raw.get("enabled", True)),
         forward_ptx=bool(raw.get("forward_ptx", False)),

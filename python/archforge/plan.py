@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from archforge.arch import ArchList, Capability, CodeKind, LoadKind, Target
+from archforge.arch import ArchList, Capability, CodeKind, LoadKind, Target, gencode_flags, target_entries
 from archforge.cuda import SUPPORTED_CUDA, CudaVersion, check_accepts
 from archforge.errors import ArchError
 from archforge.select import select_targets
@@ -36,8 +36,9 @@ class FamilyPlan:
         return self.family.name
 
     @property
-    def arch_list(self) -> ArchList | None:
-        return ArchList.from_targets(self.targets) if self.targets else None
+    def entries(self) -> tuple[str, ...]:
+        """Arch-list form (``12.0f``, ``8.9+PTX``); PTX-only targets by name (``compute_120``)."""
+        return target_entries(self.targets)
 
     @property
     def sass(self) -> tuple[Target, ...]:
@@ -52,8 +53,7 @@ class FamilyPlan:
         return self.family.defines_for(self.targets)
 
     def gencode(self) -> list[str]:
-        al = self.arch_list
-        return al.nvcc_flags() if al is not None else []
+        return gencode_flags(self.targets)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,13 +98,15 @@ class Plan:
             "manifest": self.manifest_source,
             "families": {
                 f.name: {
-                    "targets": [str(e) for e in f.arch_list.entries] if f.arch_list else [],
+                    "targets": list(f.entries),
                     "sass": [t.name for t in f.sass],
                     "ptx": [t.name for t in f.ptx],
                     "gencode": f.gencode(),
                     "defines": list(f.defines),
                     "sources": list(f.family.sources),
                     "ops": list(f.family.ops),
+                    "kernels": list(f.family.kernels),
+                    "per_target_kernels": f.family.per_target_kernels,
                     "release": f.family.release,
                     "notes": list(f.notes),
                 }

@@ -35,7 +35,7 @@ def plan_report(plan: Plan) -> str:
     """A plain-text summary for the build log: one line per family and per device."""
     lines = [f"archforge plan for {plan.arch_list} on CUDA {plan.cuda} ({plan.digest[:19]})"]
     for f in plan.families:
-        targets = str(f.arch_list) if f.arch_list else "NO TARGETS"
+        targets = ";".join(f.entries) or "NO TARGETS"
         lines.append(f"  family {f.name:<14} {targets}")
     for d in plan.devices:
         got = ", ".join(f"{n} ({t.name})" for n, (t, _) in d.loads.items()) or "nothing"
@@ -58,9 +58,8 @@ def render_cmake(plan: Plan) -> str:
     ]
     for f in plan.families:
         prefix = f"ARCHFORGE_FAMILY_{f.name}"
-        entries = f.arch_list.entries if f.arch_list else ()
         out += [
-            f"set({prefix}_TARGETS {_list(str(e) for e in entries)})",
+            f"set({prefix}_TARGETS {_list(f.entries)})",
             f"set({prefix}_GENCODE {_list(f.gencode())})",
             f"set({prefix}_SASS {_list(t.name for t in f.sass)})",
             f"set({prefix}_PTX {_list(t.name for t in f.ptx)})",

@@ -30,6 +30,7 @@ from archforge.arch import (
     Variant,
     best_load,
     load_kind,
+    target_entries,
 )
 from archforge.cuda import CudaVersion, accepted_targets
 from archforge.errors import ManifestError
@@ -84,9 +85,8 @@ class Selection:
     missing: dict[Capability, str]
     notes: tuple[str, ...]
 
-    @property
-    def arch_list(self) -> ArchList | None:
-        return ArchList.from_targets(self.targets) if self.targets else None
+    def describe(self) -> str:
+        return ";".join(target_entries(self.targets))
 
 
 def _satisfies(reqs: tuple[Requirement, ...], target: Target) -> bool:
@@ -158,11 +158,12 @@ def select_targets(
         chosen[pick] = chosen.get(pick, False) or (entry.ptx and pick.with_kind(CodeKind.PTX) in accepted)
         notes.append(f"{entry} -> {pick.arch_name}: {family} needs {', '.join(str(r) for r in reqs)}")
 
+    extra: set[Target] = set()
     if forward_ptx and chosen:
-        _add_forward_ptx(reqs, chosen, accepted, notes, family)
+        extra = _forward_ptx(reqs, chosen, accepted, notes, family)
 
     targets = sorted(
-        {t for s, ptx in chosen.items() for t in ((s, s.with_kind(CodeKind.PTX)) if ptx else (s,))}
+        {t for s, ptx in chosen.items() for t in ((s, s.with_kind(CodeKind.PTX)) if ptx else (s,))} | extra
     )
     served: dict[Capability, tuple[Target, LoadKind]] = {}
     for device in arch_list.capabilities:
@@ -176,23 +177,28 @@ def select_targets(
     return Selection(targets=tuple(targets), served=served, missing=missing, notes=tuple(notes))
 
 
-def _add_forward_ptx(
+def _forward_ptx(
     reqs: tuple[Requirement, ...],
     chosen: dict[Target, bool],
     accepted: frozenset[Target],
     notes: list[str],
     family: str,
-) -> None:
+) -> set[Target]:
     """Embed plain PTX of the newest chosen capability, so later GPUs can JIT the family.
 
-    Only plain PTX JIT-compiles on later majors; ``a``/``f`` PTX does not. If the newest
-    entry is ``a``/``f``, the plain entry of the same capability (SASS+PTX) is added, since
-    arch-list syntax cannot name PTX alone.
+    Only plain PTX JIT-compiles on later majors; ``a``/``f`` PTX does not. When the plain
+    SASS of that capability is chosen, its PTX rides along (``12.0+PTX``); otherwise the PTX
+    goes alone (``compute_120``): adding plain ``sm_120`` beside ``sm_120f`` would cost a
+    compile, and nvcc 13.0 refuses the pair ("same GPU code generated for non
+    family-specific and family-specific GPU arch").
     """
     newest = max(t.capability for t in chosen)
     plain = Target(newest)
-    if plain not in accepted or not _satisfies(reqs, plain):
-        return
-    if not chosen.get(plain, False):
-        notes.append(f"{family}: + {newest}+PTX for forward compatibility (PTX JIT on later GPUs)")
-    chosen[plain] = True
+    ptx = plain.with_kind(CodeKind.PTX)
+    if ptx not in accepted or not _satisfies(reqs, plain):
+        return set()
+    if plain in chosen:
+        chosen[plain] = True
+        return set()
+    notes.append(f"{family}: + {ptx.name} for forward compatibility (PTX JIT on later GPUs)")
+    return {ptx}

@@ -64,7 +64,7 @@ def print_plan(plan: Plan, console: Console) -> None:
     for col in ("family", "targets", "defines", "notes"):
         fams.add_column(col)
     for f in plan.families:
-        targets = str(f.arch_list) if f.arch_list else "[yellow]no targets[/]"
+        targets = ";".join(f.entries) or "[yellow]no targets[/]"
         fams.add_row(f.name, targets, " ".join(f.defines), escape("\n".join(f.notes)))
     for d in plan.disabled:
         fams.add_row(d.name, "[dim]disabled[/]", "", escape(d.description))
