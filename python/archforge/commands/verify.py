@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from archforge.inspect import inspect_paths
     from archforge.inspect.verify import load_plan, parse_targets, verdict_json, verify
 
-    devices = [arch.Capability.parse(d) for d in args.device]
+    devices = list(dict.fromkeys(arch.Capability.parse(d) for d in args.device))
     required = [t for text in args.require_target for t in parse_targets(text)]
     families: tuple[FamilyExpectation, ...] | None = None
     if args.expect is not None:
