@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def demangle_all(names: Iterable[str]) -> dict[str, str]:
     """Map each mangled name to its demangled form (itself when it is not mangled C++)."""
     try:
-        import cxxfilt  # type: ignore[import-untyped]  # no type information shipped
+        import cxxfilt  # untyped: pyproject tells mypy to ignore its missing stubs
     except ImportError:
         return {name: name for name in names}
     out: dict[str, str] = {}
