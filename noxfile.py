@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import nox
 
 nox.needs_version = ">=2024.3.2"
@@ -45,9 +47,20 @@ def plan(session: nox.Session) -> None:
     session.run("archforge", "plan", *(session.posargs or ["--arch-list", "9.0a;12.0f;12.1a"]))
 
 
+def _docker_setup(session: nox.Session) -> None:
+    # The README's main command does its own set-up: a Docker engine (installed and
+    # started when none runs; quiet otherwise) and debootstrap for the base image.
+    session.run("bash", "ci/docker-engine.sh", external=True)
+    if shutil.which("debootstrap") is None:
+        session.run(
+            "apt-get", "install", "-y", "-qq", "--no-install-recommends", "debootstrap", external=True
+        )
+
+
 def _archforge_command(session: nox.Session, command: str) -> None:
     _install_archforge(session)
-    session.run("archforge", command, *session.posargs, external=False)
+    _docker_setup(session)
+    session.run("archforge", command, *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -72,3 +85,18 @@ def image(session: nox.Session) -> None:
 def wheel(session: nox.Session) -> None:
     """Build archforge-kernels in Docker and export the wheel to dist/."""
     _archforge_command(session, "wheel")
+
+
+@nox.session(python=PYTHON, name="docker_smoke")
+def docker_smoke(session: nox.Session) -> None:
+    """CI's Docker path: smoke-profile release from a cold machine, then the docker test tier."""
+    _install_archforge(session, "test")
+    _docker_setup(session)
+    session.run("bash", "ci/docker-smoke.sh", env={"PYTHON": "python"}, external=True)
+
+
+@nox.session(python=PYTHON, name="update_pins", default=False, tags=["maintenance"])
+def update_pins(session: nox.Session) -> None:
+    """Refresh versions.toml (and the Dockerfile ARG defaults) from PyPI."""
+    _install_archforge(session)
+    session.run("archforge", "update-pins", *session.posargs)
