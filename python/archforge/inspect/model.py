@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from archforge.arch import Variant
+
 
 class EntryKind(enum.Enum):
     """What a fatbin entry carries."""
@@ -25,12 +27,9 @@ class Compression(enum.Enum):
     ZSTD = "zstd"
 
 
-class Suffix(enum.Enum):
-    """The arch suffix a fatbin entry was compiled for (``sm_121a``, ``sm_120f``)."""
-
-    PLAIN = ""
-    ARCH = "a"
-    FAMILY = "f"
+# The arch suffix a fatbin entry was compiled for (``sm_121a``, ``sm_120f``) is the arch
+# model's Variant: one type, so verify compares what inspect read with what the plan said.
+Suffix = Variant
 
 
 @dataclass(frozen=True, kw_only=True)
