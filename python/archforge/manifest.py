@@ -7,11 +7,10 @@ typo cannot silently drop a family's requirement.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -19,6 +18,7 @@ from packaging.version import Version
 from archforge.arch import Capability, Target
 from archforge.errors import ManifestError
 from archforge.select import Requirement
+from archforge.suggest import check_keys, did_you_mean
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -92,17 +92,8 @@ class Manifest:
             if f.name == name:
                 return f
         names = [f.name for f in self.families]
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(name, names)
         raise ManifestError(f"unknown kernel family {name!r}{hint} (known: {', '.join(names)})")
-
-
-def _check_keys(where: str, table: dict[str, Any], allowed: set[str]) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ManifestError(f"{where}: unknown key {key!r}{hint}")
 
 
 def _str_list(where: str, value: object) -> tuple[str, ...]:
@@ -114,7 +105,7 @@ def _str_list(where: str, value: object) -> tuple[str, ...]:
 def _parse_support(where: str, raw: object) -> Support:
     if not isinstance(raw, dict):
         raise ManifestError(f"{where}: expected a table, got {raw!r}")
-    _check_keys(where, raw, _SUPPORT_KEYS)
+    check_keys(where, raw, _SUPPORT_KEYS, ManifestError)
     try:
         spec = SpecifierSet(str(raw.get("cuda", "")))
     except InvalidSpecifier as exc:
@@ -132,7 +123,7 @@ def _parse_family(name: str, raw: object) -> Family:
     where = f"families.{name}"
     if not isinstance(raw, dict):
         raise ManifestError(f"{where}: expected a table")
-    _check_keys(where, raw, _FAMILY_KEYS)
+    check_keys(where, raw, _FAMILY_KEYS, ManifestError)
     defines_raw = raw.get("defines", {})
     if not isinstance(defines_raw, dict):
         raise ManifestError(f"{where}.defines: expected a table of name = [majors]")
@@ -164,7 +155,7 @@ def parse_manifest(text: str, source: str) -> Manifest:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{source}: not valid TOML: {exc}") from None
-    _check_keys(source, data, {"schema", "families"})
+    check_keys(source, data, {"schema", "families"}, ManifestError)
     if data.get("schema") != 1:
         raise ManifestError(f"{source}: unsupported schema {data.get('schema')!r} (expected 1)")
     families = data.get("families")

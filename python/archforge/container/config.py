@@ -7,11 +7,11 @@ Pins come from ``versions.toml`` (the one pins file) and release profiles from
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archforge.errors import ConfigError
+from archforge.suggest import check_keys, did_you_mean
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,17 +57,12 @@ def lookup(data: dict[str, Any], keys: tuple[str, ...], source: Path) -> str:
     for i, key in enumerate(keys):
         if not isinstance(node, dict) or key not in node:
             where = ".".join(keys[:i]) or "top level"
-            hint = _did_you_mean(key, node if isinstance(node, dict) else {})
+            hint = did_you_mean(key, node if isinstance(node, dict) else {})
             raise ConfigError(f"{source}: missing key {'.'.join(keys)!r} (in {where}){hint}")
         node = node[key]
     if not isinstance(node, str):
         raise ConfigError(f"{source}: {'.'.join(keys)} must be a string, got {node!r}")
     return node
-
-
-def _did_you_mean(key: str, table: dict[str, Any]) -> str:
-    close = difflib.get_close_matches(key, list(table), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,10 +136,7 @@ class Profile:
     @classmethod
     def from_table(cls, name: str, table: dict[str, Any], source: Path) -> Profile:
         known = {"description", "arch_list", "kernels", "max_jobs", "nvcc_threads", "targets"}
-        for key in table:
-            if key not in known:
-                hint = _did_you_mean(key, dict.fromkeys(known))
-                raise ConfigError(f"{source}: profile {name!r}: unknown key {key!r}{hint}")
+        check_keys(f"{source}: profile {name!r}", table, known, ConfigError)
         try:
             arch_list = str(table["arch_list"])
         except KeyError:
@@ -186,7 +178,7 @@ def load_profiles(path: Path) -> dict[str, Profile]:
 def get_profile(path: Path, name: str) -> Profile:
     profiles = load_profiles(path)
     if name not in profiles:
-        raise ConfigError(f"{path}: no profile {name!r}{_did_you_mean(name, dict(profiles))}")
+        raise ConfigError(f"{path}: no profile {name!r}{did_you_mean(name, profiles)}")
     return profiles[name]
 
 

@@ -10,7 +10,6 @@ the report shows where such defines split units that would otherwise be shared.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from archforge.arch import ArchList, Capability, Target
 from archforge.cuda import DEFAULT_CUDA, CudaVersion, parse_cuda
 from archforge.errors import ConfigError
 from archforge.plan import Plan, make_plan
+from archforge.suggest import check_keys, did_you_mean
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,8 +49,7 @@ class Matrix:
         known = {e.name: e for e in self.entries}
         for n in names:
             if n not in known:
-                close = difflib.get_close_matches(n, list(known), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(n, known)
                 raise ConfigError(f"no matrix entry {n!r}{hint} (entries: {', '.join(known)})")
         return Matrix(entries=tuple(known[n] for n in names)) if names else self
 
@@ -66,12 +65,7 @@ class CompileUnit:
 def _entry(name: str, raw: Any, where: str) -> Entry:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a table")
-    for key in raw:
-        if key not in _ENTRY_KEYS:
-            close = difflib.get_close_matches(key, sorted(_ENTRY_KEYS), n=1)
-            raise ConfigError(
-                f"{where}: unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-            )
+    check_keys(where, raw, _ENTRY_KEYS, ConfigError)
     if "arch_list" not in raw:
         raise ConfigError(f"{where}: missing arch_list")
     require = tuple(
