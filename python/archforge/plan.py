@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from archforge.arch import ArchList, Capability, CodeKind, LoadKind, Target, gencode_flags, target_entries
@@ -18,9 +19,11 @@ from archforge.errors import ArchError
 from archforge.select import select_targets
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from archforge.manifest import Family, Manifest
 
-__all__ = ["PLAN_SCHEMA", "DevicePlan", "FamilyPlan", "Plan", "make_plan"]
+__all__ = ["PLAN_SCHEMA", "DevicePlan", "FamilyPlan", "Plan", "family_targets", "make_plan"]
 
 PLAN_SCHEMA = "archforge.plan/1"
 
@@ -91,6 +94,11 @@ class Plan:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON body (schema ``archforge.plan/1``), its digest last."""
+        return {**self._body, "digest": self.digest}
+
+    @cached_property
+    def _body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "schema": PLAN_SCHEMA,
             "cuda": str(self.cuda),
@@ -125,19 +133,24 @@ class Plan:
             "disabled": {f.name: f.description for f in self.disabled},
             "errors": list(self.errors),
         }
-        body["digest"] = _digest(body)
         return body
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        return str(self.to_dict()["digest"])
+        """sha256 over the canonical JSON body; renderers ask for it more than once."""
+        return _digest(self._body)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
 
+def family_targets(body: Mapping[str, Any]) -> tuple[Target, ...]:
+    """The SASS and PTX targets of one family in plan JSON (``families.<name>``)."""
+    return tuple(Target.parse(str(n)) for n in [*body.get("sass", []), *body.get("ptx", [])])
+
+
 def _digest(body: dict[str, Any]) -> str:
-    canonical = json.dumps({k: v for k, v in body.items() if k != "digest"}, sort_keys=True)
+    canonical = json.dumps(body, sort_keys=True)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 

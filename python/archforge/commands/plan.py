@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,6 +104,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _text(plan: Plan) -> str:
-    console = Console(record=True, width=160, file=open(os.devnull, "w"))  # noqa: SIM115, PTH123
+    console = Console(record=True, width=160, file=io.StringIO())
     print_plan(plan, console)
     return console.export_text()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from archforge import arch
 from archforge.errors import ArchError, ConfigError
 from archforge.inspect.report import kernels_of
+from archforge.plan import PLAN_SCHEMA, family_targets
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
     from archforge.inspect.model import FileReport
 
-PLAN_SCHEMA = "archforge.plan/1"
 VERIFY_SCHEMA = "archforge.verify/1"
 
 
@@ -123,10 +123,9 @@ def load_plan(path: Path) -> tuple[tuple[FamilyExpectation, ...], tuple[arch.Cap
 
 
 def _family(name: str, body: Mapping[str, Any], missing_on: frozenset[arch.Capability]) -> FamilyExpectation:
-    names = [*body.get("sass", []), *body.get("ptx", [])]
     return FamilyExpectation(
         name=name,
-        targets=frozenset(arch.Target.parse(str(t)) for t in names),
+        targets=frozenset(family_targets(body)),
         prefixes=tuple(str(p) for p in body.get("kernels", [])),
         per_target=bool(body.get("per_target_kernels", False)),
         missing_on=missing_on,

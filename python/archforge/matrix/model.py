@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from archforge.arch import ArchList, Capability, Target
+from archforge.arch import ArchList, Capability
 from archforge.cuda import DEFAULT_CUDA, CudaVersion, parse_cuda
 from archforge.errors import ConfigError
 from archforge.plan import Plan, make_plan
@@ -126,7 +126,3 @@ def missing_requirements(entry: Entry, plan: Plan) -> list[str]:
             if fam not in got
         ]
     return problems
-
-
-def unit_targets(units: dict[CompileUnit, tuple[str, ...]]) -> set[Target]:
-    return {Target.parse(u.target) for u in units}

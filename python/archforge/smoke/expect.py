@@ -13,7 +13,7 @@ from typing import Any
 
 from archforge.arch import Capability, LoadKind, Target, best_load, why_not
 from archforge.errors import ConfigError
-from archforge.plan import PLAN_SCHEMA
+from archforge.plan import PLAN_SCHEMA, family_targets
 
 __all__ = ["Expectation", "Outcome", "expectations"]
 
@@ -35,17 +35,13 @@ class Expectation:
     reason: str
 
 
-def _targets(family: dict[str, Any]) -> list[Target]:
-    return [Target.parse(n) for n in [*family.get("sass", []), *family.get("ptx", [])]]
-
-
 def expectations(plan: dict[str, Any], device: Capability) -> tuple[Expectation, ...]:
     """One expectation per planned family for ``device``."""
     if plan.get("schema") != PLAN_SCHEMA:
         raise ConfigError(f"not an archforge plan: schema {plan.get('schema')!r}, expected {PLAN_SCHEMA!r}")
     out = []
     for name, fam in plan.get("families", {}).items():
-        targets = _targets(fam)
+        targets = family_targets(fam)
         best = best_load(targets, device)
         ops = tuple(fam.get("ops", []))
         if best is not None:
